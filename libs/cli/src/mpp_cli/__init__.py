@@ -1,0 +1,1 @@
+"""The ``mpp`` command line: ``mpp up`` runs everything on one machine."""
