@@ -18,6 +18,10 @@ from pathlib import Path
 from typing import IO
 
 
+# Connections per client that suit the embedded store (see bench/ceiling.py).
+EMBEDDED_POOL_SIZE = 8
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -25,10 +25,13 @@ Session = AsyncClientSession
 STORE_UNAVAILABLE = (ConnectionFailure, ServerSelectionTimeoutError)
 
 
-def connect(uri: str, *, timeout_ms: int = 5000) -> AsyncMongoClient[Document]:
+def connect(
+    uri: str, *, max_pool_size: int = 100, timeout_ms: int = 5000
+) -> AsyncMongoClient[Document]:
     """A client with UTC-aware datetimes; connections open lazily on first use."""
     return AsyncMongoClient(
         uri,
+        maxPoolSize=max_pool_size,
         tz_aware=True,
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,

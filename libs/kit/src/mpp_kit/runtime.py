@@ -32,9 +32,18 @@ _log = get_logger(__name__)
 class ServiceRuntime:
     """Everything a service process holds open, in one place."""
 
-    def __init__(self, settings: KitSettings, *, publishes: list[EventType[Any]] | None = None):
+    def __init__(
+        self,
+        settings: KitSettings,
+        *,
+        publishes: list[EventType[Any]] | None = None,
+        uses_bus: bool = True,
+    ):
+        """``uses_bus=False``: a process that neither publishes nor consumes (the gateway) never
+        connects to the broker, and is ready when its store answers."""
         self.settings = settings
-        self.client = connect(settings.mongo_uri)
+        self.uses_bus = uses_bus
+        self.client = connect(settings.mongo_uri, max_pool_size=settings.mongo_max_pool_size)
         self.db = self.client[settings.database_name]
         self.outbox = Outbox(self.db)
         self.publishes = publishes or []
@@ -46,6 +55,7 @@ class ServiceRuntime:
         self._relay: OutboxRelay | None = None
         self._startup: list[Callable[[], Awaitable[None]]] = []
         self._jobs: list[tuple[float, Callable[[], Awaitable[None]]]] = []
+        self._background: list[Callable[[], Awaitable[None]]] = []
         self._tasks: list[asyncio.Task[None]] = []
 
     def on(self, event_type: EventType[P]) -> Callable[[Handler], Handler]:
@@ -66,6 +76,11 @@ class ServiceRuntime:
 
         return register
 
+    def background(self, work: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """Decorator: run ``work`` as a task from start until stop (it is cancelled at stop)."""
+        self._background.append(work)
+        return work
+
     async def transaction(self, work: Callable[[Session], Awaitable[T]]) -> T:
         """Run ``work`` in one transaction; wake the relay once its events are committed."""
         result = await in_transaction(self.client, work)
@@ -84,9 +99,12 @@ class ServiceRuntime:
         await self.db[PROCESSED].create_index("at", expireAfterSeconds=30 * 24 * 3600)
         for hook in self._startup:
             await hook()
-        self._tasks.append(asyncio.create_task(self._connect_bus(), name="connect-bus"))
+        if self.uses_bus:
+            self._tasks.append(asyncio.create_task(self._connect_bus(), name="connect-bus"))
         for seconds, job in self._jobs:
             self._tasks.append(asyncio.create_task(self._repeat(seconds, job), name=job.__name__))
+        for work in self._background:
+            self._tasks.append(asyncio.create_task(work(), name=work.__name__))
 
     async def stop(self) -> None:
         """Stop consuming, let in-flight work finish, drain the outbox, close connections."""
@@ -112,6 +130,8 @@ class ServiceRuntime:
             await asyncio.wait_for(self.client.admin.command("ping"), 2.0)
         except (TimeoutError, *STORE_UNAVAILABLE):
             store = False
+        if not self.uses_bus:
+            return {"store": store}
         broker = False
         if self.producer is not None and self.bus_ready.is_set():
             with contextlib.suppress(Exception):

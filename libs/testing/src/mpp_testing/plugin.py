@@ -11,7 +11,14 @@ from typing import Any, TypeVar
 
 import pytest
 
-from mpp_cli.embedded import ManagedProcess, free_port, mongo_uri, secantus, tansu
+from mpp_cli.embedded import (
+    EMBEDDED_POOL_SIZE,
+    ManagedProcess,
+    free_port,
+    mongo_uri,
+    secantus,
+    tansu,
+)
 from mpp_kit.settings import KitSettings
 
 S = TypeVar("S", bound=KitSettings)
@@ -79,6 +86,7 @@ def settings_for(infra: Infra, isolation: str) -> Callable[..., Any]:
             "topic_prefix": f"t{isolation}.",
             "jwt_secret": TEST_JWT_SECRET,
             "kafka_session_timeout_ms": 2000,
+            "mongo_max_pool_size": EMBEDDED_POOL_SIZE,
             "outbox_poll_seconds": 0.05,
             "log_json": False,
             "log_level": "WARNING",
