@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-
 # Connections per client that suit the embedded store (see bench/ceiling.py).
 EMBEDDED_POOL_SIZE = 8
 
