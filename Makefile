@@ -6,7 +6,7 @@ SERVICES := $(notdir $(patsubst %/,%,$(dir $(wildcard services/*/pyproject.toml)
 PACKAGES := libs/kit libs/cli libs/testing gateway $(addprefix services/,$(SERVICES))
 empty :=
 space := $(empty) $(empty)
-DEV_TOOLS := ruff mypy pytest pytest-asyncio pytest-timeout hypothesis asgi-lifespan aiosmtpd pyyaml types-PyYAML
+DEV_TOOLS := ruff mypy pytest pytest-asyncio pytest-timeout hypothesis asgi-lifespan aiosmtpd pyyaml types-PyYAML jsonschema
 STAMP  := $(VENV)/.installed
 
 .PHONY: up test lint typecheck pytest bench contracts contracts-check clean

@@ -3,6 +3,7 @@ a second start is refused clearly, and Ctrl-C/SIGTERM leaves no process behind."
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -15,13 +16,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import jsonschema
 import pytest
+from mpp_testing import EventReader
 
 from mpp_cli.embedded import free_port, port_open
 from mpp_cli.platform import SERVICES, installed_services
+from mpp_kit.contracts import BY_CE_TYPE
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "demo-password-for-tests"
+Running = tuple[subprocess.Popen[str], dict[str, str], str]  # the runner, its env, its output
+CONTRACTS = Path(__file__).resolve().parents[2] / "contracts" / "events"
 
 
 def _free_block(size: int) -> int:
@@ -93,9 +99,11 @@ def _processes_mentioning(text: str) -> list[int]:
     return found
 
 
-@pytest.fixture
-def platform(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, str], str]]:
-    env = _env(tmp_path / "data")
+@pytest.fixture(scope="module")
+def platform(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[subprocess.Popen[str], dict[str, str], str]]:
+    env = _env(tmp_path_factory.mktemp("platform") / "data")
     process = _mpp_up(env)
     try:
         output = _read_until(process, "Press Ctrl-C to stop.", timeout=240)
@@ -106,8 +114,26 @@ def platform(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, 
             process.wait(60)
 
 
-def test_mpp_up_serves_seeds_refuses_a_second_start_and_stops_cleanly(platform, tmp_path):
+async def test_every_event_the_demo_published_matches_its_contract(platform):
+    _, env, _ = platform
+    schemas = {
+        path.name.removesuffix(".schema.json"): json.loads(path.read_text())
+        for path in CONTRACTS.glob("*.schema.json")
+    }
+    bootstrap = f"127.0.0.1:{env['MPP_EMBEDDED_KAFKA_PORT']}"
+    async with EventReader(bootstrap, *schemas) as reader:
+        records = await reader.settle(2.0)
+    assert records, "the demo published no events"
+    for record in records:
+        assert EventReader.header(record, "ce_specversion") == "1.0"
+        event_type = BY_CE_TYPE[EventReader.header(record, "ce_type")]
+        assert record.topic == event_type.topic
+        jsonschema.validate(json.loads(record.value), schemas[record.topic])
+
+
+def test_mpp_up_serves_seeds_refuses_a_second_start_and_stops_cleanly(platform):
     process, env, output = platform
+    data_dir = env["MPP_DATA_DIR"]
     gateway = f"http://127.0.0.1:{env['MPP_GATEWAY_PORT']}"
     assert gateway in output
     assert PASSWORD in output
@@ -143,7 +169,7 @@ def test_mpp_up_serves_seeds_refuses_a_second_start_and_stops_cleanly(platform, 
     process.send_signal(signal.SIGTERM)
     assert process.wait(60) == 0
     assert not any(port_open(port) for port in _ports(env))
-    assert _processes_mentioning(str(tmp_path)) == []
+    assert _processes_mentioning(data_dir) == []
 
 
 def test_mpp_up_with_a_port_taken_says_which_and_starts_nothing(tmp_path):

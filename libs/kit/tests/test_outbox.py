@@ -41,7 +41,8 @@ async def test_event_written_while_broker_is_down_is_published_after_it_returns(
                 "/things", json={"thing_id": f"down{n}", "group": "a", "seq": n}
             )
             assert response.status_code == 201
-        await asyncio.sleep(1.0)
+        # Long enough for the producer's own retries to give up (request timeout 10 s).
+        await asyncio.sleep(12.0)
         assert await service.runtime.db.outbox.count_documents({"status": "pending"}) == 5
 
         own_broker.start()  # a fresh, empty broker on the same port: only the outbox remembers

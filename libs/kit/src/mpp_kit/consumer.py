@@ -108,6 +108,8 @@ class EventConsumers:
             auto_offset_reset="earliest",
             session_timeout_ms=session_ms,
             heartbeat_interval_ms=max(100, session_ms // 5),
+            # aiokafka waits up to 500 ms for data by default; events should flow at once.
+            fetch_max_wait_ms=50,
             decoder=_raw_body,  # we parse the CloudEvent ourselves; bad JSON must reach the DLQ
         )(self._receive)
         await broker.start()

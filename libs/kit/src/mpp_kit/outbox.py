@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import os
 import socket
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -110,6 +111,7 @@ class OutboxRelay:
         poll_seconds: float = 0.25,
         lease_seconds: float = 15.0,
         batch_size: int = 200,
+        prepare_topics: Callable[[set[str]], Awaitable[None]] | None = None,
     ) -> None:
         self._records = db[OUTBOX]
         self._lease = db[LEASE]
@@ -121,6 +123,8 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{new_event_id()[:8]}"
         self._stopping = asyncio.Event()
+        self._prepare_topics = prepare_topics
+        self._recovering = False
         self._held_until: datetime | None = None
 
     async def run(self) -> None:
@@ -134,6 +138,7 @@ class OutboxRelay:
                     await self._outbox.wait_for_work(self._poll)
             except (KafkaError, *STORE_UNAVAILABLE, OSError) as exc:
                 _log.warning("outbox relay paused", error=str(exc), retry_in=backoff)
+                self._recovering = True
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
 
@@ -160,6 +165,8 @@ class OutboxRelay:
         OUTBOX_BACKLOG.set(len(batch) if len(batch) < self._batch_size else await self.backlog())
         if not batch:
             return 0
+        if self._recovering:
+            await self._recover({f"{self._prefix}{r['topic']}" for r in batch})
         # Send in order without waiting between records: aiokafka keeps per-partition order.
         sent = [
             await self._producer.send(
@@ -189,6 +196,14 @@ class OutboxRelay:
         if failures:
             raise KafkaError(f"{len(failures)} of {len(batch)} events not published: {failures[0]}")
         return len(done)
+
+    async def _recover(self, topics: set[str]) -> None:
+        """After an outage the broker may be a new one (the embedded broker keeps topics in
+        memory): recreate the topics and refresh metadata before sending with stale partitions."""
+        if self._prepare_topics is not None:
+            await self._prepare_topics(topics)
+        await self._producer.client.force_metadata_update()
+        self._recovering = False
 
     async def backlog(self) -> int:
         return await self._records.count_documents({"status": "pending"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaProducer
@@ -55,8 +55,9 @@ class ServiceRuntime:
         self._relay: OutboxRelay | None = None
         self._startup: list[Callable[[], Awaitable[None]]] = []
         self._jobs: list[tuple[float, Callable[[], Awaitable[None]]]] = []
-        self._background: list[Callable[[], Awaitable[None]]] = []
+        self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
 
     def on(self, event_type: EventType[P]) -> Callable[[Handler], Handler]:
         """Decorator: consume ``event_type`` idempotently (see :mod:`mpp_kit.consumer`)."""
@@ -76,7 +77,9 @@ class ServiceRuntime:
 
         return register
 
-    def background(self, work: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+    def background(
+        self, work: Callable[[], Coroutine[Any, Any, None]]
+    ) -> Callable[[], Coroutine[Any, Any, None]]:
         """Decorator: run ``work`` as a task from start until stop (it is cancelled at stop)."""
         self._background.append(work)
         return work
@@ -108,6 +111,7 @@ class ServiceRuntime:
 
     async def stop(self) -> None:
         """Stop consuming, let in-flight work finish, drain the outbox, close connections."""
+        self._stopping = True
         await self.consumers.stop()
         if self._relay is not None:
             self._relay.stop()
@@ -142,7 +146,7 @@ class ServiceRuntime:
 
     async def _connect_bus(self) -> None:
         backoff = 0.5
-        while True:
+        while not self._stopping:
             producer = AIOKafkaProducer(
                 bootstrap_servers=self.settings.kafka_bootstrap_servers,
                 acks="all",
@@ -153,11 +157,7 @@ class ServiceRuntime:
                 if self.settings.kafka_create_topics:
                     consumed = self.consumers.topics
                     own = [self.settings.topic(t.topic) for t in self.publishes]
-                    await ensure_topics(
-                        self.settings.kafka_bootstrap_servers,
-                        own + consumed + [dead_letter_topic(t) for t in consumed],
-                        self.settings.kafka_partitions,
-                    )
+                    await self._create_topics({*own, *consumed, *map(dead_letter_topic, consumed)})
                 self.producer = producer
                 await self.consumers.start()
                 break
@@ -167,6 +167,11 @@ class ServiceRuntime:
                 _log.warning("broker unreachable", error=repr(exc), retry_in=backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
+        if self._stopping:
+            # stop() began while we connected, and its cancel can be lost inside aiokafka
+            # (Python 3.11's wait_for may swallow it): leave now; stop() closes the producer.
+            await self.consumers.stop()
+            return
         self.bus_ready.set()
         self._relay = OutboxRelay(
             self.db,
@@ -174,9 +179,15 @@ class ServiceRuntime:
             producer,
             topic_prefix=self.settings.topic_prefix,
             poll_seconds=self.settings.outbox_poll_seconds,
+            prepare_topics=self._create_topics if self.settings.kafka_create_topics else None,
         )
         _log.info("connected to the bus", consumes=self.consumers.topics)
         await self._relay.run()
+
+    async def _create_topics(self, topics: set[str]) -> None:
+        await ensure_topics(
+            self.settings.kafka_bootstrap_servers, topics, self.settings.kafka_partitions
+        )
 
     async def _send_raw(
         self, topic: str, value: bytes, key: bytes | None, headers: list[tuple[str, bytes]]

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from mpp_kit.contracts import booking, catalog, queue
+from mpp_kit.contracts import booking, catalog, notify, queue
 from mpp_kit.events import EventType
 
-EVENT_TYPES: list[EventType[Any]] = [*catalog.EVENTS, *queue.EVENTS, *booking.EVENTS]
+EVENT_TYPES: list[EventType[Any]] = [
+    *catalog.EVENTS,
+    *queue.EVENTS,
+    *booking.EVENTS,
+    *notify.EVENTS,
+]
 BY_CE_TYPE: dict[str, EventType[Any]] = {t.ce_type: t for t in EVENT_TYPES}
