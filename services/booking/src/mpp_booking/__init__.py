@@ -1,0 +1,1 @@
+"""The booking service (reservasi): online slots, check-in into the queue, reminders."""

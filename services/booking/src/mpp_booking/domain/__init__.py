@@ -1,0 +1,1 @@
+"""The rules of booking, as data and pure functions (no I/O)."""

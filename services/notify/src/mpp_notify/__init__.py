@@ -1,0 +1,1 @@
+"""The notify service: every event a citizen or an agency should hear about, delivered once."""

@@ -1,0 +1,1 @@
+"""The queue service (antrian): tickets, priority, counters, the display board and KPIs."""
