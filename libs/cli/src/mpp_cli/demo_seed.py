@@ -58,6 +58,9 @@ async def seed(gateway_url: str, mongo_uri: str, password: str, services: list[s
             context[name] = (
                 await demo.seed(api) if name == "catalog" else await demo.seed(api, context)
             )
+    inbox = (context.get("notify") or {}).get("inbox_url")
+    if inbox:
+        summary.notes.append(f"\nDev inbox (notifications the demo sent): {inbox}")
     catalog = context.get("catalog")
     for agency in getattr(catalog, "agencies", []):
         code = agency if isinstance(agency, str) else agency.code
